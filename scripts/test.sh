@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The whole test suite: set-up, then four build trees and their tests.
+#   build/       g++ -O2 -g           every unit, process-level and integration test
+#   build-asan/  g++ ASan+UBSan       the same tests under the address/UB sanitizers
+#   build-tsan/  g++ TSan             the async runtime's tests (cross-thread code lives there)
+#   build-fuzz/  clang-14 libFuzzer   a short run of every fuzz target
+# Prints one closing line "xensnd: N passed, N failed, N skipped" and exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/bootstrap.sh
+
+export MESON_TESTTHREADS=${MESON_TESTTHREADS:-2}
+status=0
+run_tree() {
+    local dir=$1
+    shift
+    echo "== $dir" >&2
+    if ! meson test -C "$dir" --print-errorlogs "$@"; then
+        status=1
+    fi
+}
+
+scripts/build.sh build
+run_tree build
+
+scripts/build.sh build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_tree build-asan --no-suite benchmark
+
+scripts/build.sh build-tsan -Dparts=coro -Dbuildtype=debug -Db_sanitize=thread
+# gcc 12's TSan cannot map its shadow memory with the high mmap entropy of recent kernels;
+# running the TSan tests without address randomisation (setarch -R) is the way round it.
+TSAN_OPTIONS=halt_on_error=1 run_tree build-tsan --wrapper "setarch $(uname -m) -R"
+
+CXX=clang++-14 scripts/build.sh build-fuzz -Dparts=fuzz -Dbuildtype=debugoptimized
+run_tree build-fuzz --suite fuzz
+
+python3 scripts/test_summary.py build build-asan build-tsan build-fuzz || status=1
+exit $status
