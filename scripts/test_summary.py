@@ -7,9 +7,13 @@ from pathlib import Path
 
 passed = failed = skipped = 0
 for tree in sys.argv[1:]:
-    log = Path(tree) / "meson-logs" / "testlog.json"
-    if not log.exists():
+    # meson names the log after a --wrapper (testlog-setarch.json): take the newest one.
+    logs = sorted((Path(tree) / "meson-logs").glob("testlog*.json"), key=lambda p: p.stat().st_mtime)
+    if not logs:
+        print(f"failed: {tree}: no test log (did its tests run?)")
+        failed += 1
         continue
+    log = logs[-1]
     for line in log.read_text().splitlines():
         t = json.loads(line)
         result = t.get("result")
