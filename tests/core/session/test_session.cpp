@@ -9,11 +9,14 @@
 #include "core/session/session.hpp"
 #include "coro/coro.hpp"
 #include "local_event_channel.hpp"
+#include "serving_backend.hpp"
 
 using namespace xensnd;
 using namespace xensnd::session;
 using namespace xensnd::coro;
 using namespace std::chrono_literals;
+using test::request_of;
+using test::serve;
 
 namespace {
 
@@ -28,33 +31,6 @@ struct Fixture {
     FrontendSession front{pages->ring.data(), pages->events.data(), *ring_ch.first, *evt_ch.first};
     BackendSession back{pages->ring.data(), pages->events.data(), *ring_ch.second, *evt_ch.second};
 };
-
-// A backend that answers every request: status 0, HW_PARAM_QUERY narrowed to 48 kHz.
-Task<Result<void>> serve(BackendSession& back, int count) {
-    std::array<sndif::Request, sndif::kRequestRingSize> reqs;
-    for (int served = 0; served < count;) {
-        auto n = co_await back.next_requests(reqs);
-        if (!n) co_return Err(n.error());
-        for (std::size_t i = 0; i < *n; ++i, ++served) {
-            sndif::Response rsp{};
-            rsp.id = reqs[i].id;
-            rsp.operation = reqs[i].operation;
-            rsp.status = 0;
-            if (reqs[i].operation == XENSND_OP_HW_PARAM_QUERY) {
-                rsp.resp.hw_param = reqs[i].op.hw_param;
-                rsp.resp.hw_param.rates.min = rsp.resp.hw_param.rates.max = 48000;
-            }
-            if (auto r = back.respond(rsp); !r) co_return r;
-        }
-    }
-    co_return ok();
-}
-
-sndif::Request request_of(std::uint8_t op) {
-    sndif::Request r{};
-    r.operation = op;
-    return r;
-}
 
 }  // namespace
 
