@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <cstring>
 
+#include "loopback/evtchn_service.hpp"
+#include "loopback/gnttab_service.hpp"
+
 namespace xensnd::loopback {
 
 namespace {
@@ -71,6 +74,10 @@ Result<std::unique_ptr<Daemon>> Daemon::start(const Options& options) {
     d->services_.push_back(std::move(xs));
     d->xenstore_->set_domain_listener(
         [raw = d.get()](DomId domid, bool exists) { raw->domain_changed(domid, exists); });
+    // Event channels and grants share one hypervisor: unmap notifications ring ports.
+    auto hypervisor = std::make_shared<Hypervisor>();
+    d->services_.push_back(std::make_unique<EvtchnService>(*d->loop_, d->rundir_, hypervisor));
+    d->services_.push_back(std::make_unique<GnttabService>(*d->loop_, d->rundir_, hypervisor));
 
     for (DomId domid : options.domains) {
         auto created = d->xenstore_->create_domain(domid);

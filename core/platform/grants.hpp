@@ -20,6 +20,12 @@ namespace xensnd::platform {
 using GrantRef = std::uint32_t;
 inline constexpr std::size_t kPageSize = 4096;
 
+// The most pages one map() or share() takes, on either platform. Sized for the largest sndif
+// stream buffer we accept, 4 MiB (1024 pages), plus its page directory (1023 references per
+// directory page: 2 pages) in case a caller maps both at once. A hostile page directory
+// cannot make us map more.
+inline constexpr std::size_t kMaxMapPages = 1024 + 2;
+
 // Pages of ours that a peer may map. Zeroed when shared.
 class SharedPages {
   public:
@@ -41,12 +47,14 @@ class MappedPages {
 class GrantService {
   public:
     virtual ~GrantService() = default;
-    // Frontend: share `count` fresh zeroed pages with `remote`.
+    // Frontend: share `count` fresh zeroed pages with `remote`. EINVAL for 0 or more than
+    // max_map_pages().
     virtual Result<std::unique_ptr<SharedPages>> share(DomId remote, std::size_t count,
                                                        bool writable) = 0;
     // Frontend: as share() of one page, and when this process lets go of it (unshare, exit,
     // crash), the byte at `offset` in the page is cleared and `port` is notified, so the
-    // peer learns that its frontend is gone (gntalloc's unmap notification).
+    // peer learns that its frontend is gone (gntalloc's unmap notification). EINVAL for an
+    // offset outside the page.
     virtual Result<std::unique_ptr<SharedPages>> share_with_notify(DomId remote, bool writable,
                                                                    std::size_t offset,
                                                                    Port port) = 0;

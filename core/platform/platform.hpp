@@ -30,10 +30,17 @@ std::string_view to_string(PlatformKind k);
 Result<PlatformKind> parse_platform_kind(std::string_view s);
 
 // Resolves the platform from an explicit choice, XENSND_PLATFORM, or /dev/xen; on failure
-// `why` says what to set.
+// (no choice and no Xen, or a bad XENSND_PLATFORM) EINVAL, and `why` says what to set.
+// XENSND_PLATFORM set but empty counts as unset.
 Result<PlatformKind> choose_platform(std::optional<PlatformKind> explicit_choice,
                                      std::string* why = nullptr);
+// The same rule with its inputs given: XENSND_PLATFORM's value (nullopt when unset) and
+// whether /dev/xen exists.
+Result<PlatformKind> resolve_platform(std::optional<PlatformKind> explicit_choice,
+                                      std::optional<std::string_view> env_value, bool xen_present,
+                                      std::string* why = nullptr);
 
+// Destroy on the reactor's thread, before the reactor (the Store's rule).
 struct Platform {
     PlatformKind kind = PlatformKind::Xen;
     std::unique_ptr<Store> store;
@@ -41,8 +48,10 @@ struct Platform {
     std::unique_ptr<GrantService> grants;
 };
 
-// Opens the three services of `kind` on `reactor`. A clear error (with `why`) when the
-// devices or the loopback daemon are missing.
+// Opens the three services of `kind` on `reactor` (call on its thread). A clear error (with
+// `why`) when the devices or the loopback daemon are missing: Xen needs /dev/xen/evtchn and at
+// least one of /dev/xen/gntdev, /dev/xen/gntalloc (xen_grants.hpp); loopback needs
+// XENSTORED_PATH naming a domain's socket in a running daemon's run directory.
 Result<Platform> open_platform(coro::Reactor& reactor, PlatformKind kind,
                                std::string* why = nullptr);
 
