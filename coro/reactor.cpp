@@ -4,9 +4,34 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 
 namespace xensnd::coro {
+
+namespace {
+#if defined(__SANITIZE_THREAD__)
+// liburing maps and unmaps the rings with raw system calls that ThreadSanitizer does not
+// see. When the kernel gives a destroyed reactor's ring address to a new reactor on another
+// thread, TSan takes the two reactors' SQE writes for a race. Ordering every teardown
+// before every later setup tells it what munmap-before-mmap already guarantees.
+std::atomic<unsigned> ring_generation{0};
+void ring_set_up() {
+    (void)ring_generation.load(std::memory_order_acquire);
+}
+void ring_torn_down() {
+    ring_generation.fetch_add(1, std::memory_order_release);
+}
+#else
+void ring_set_up() {}
+void ring_torn_down() {}
+#endif
+
+void exit_ring(io_uring* ring) {
+    ring_torn_down();
+    io_uring_queue_exit(ring);
+}
+}  // namespace
 
 Result<void> Handle::post(std::function<void(Reactor&)> fn) const {
     if (!q_) return Err(EINVAL);
@@ -29,7 +54,9 @@ Result<void> Handle::post(std::function<void(Reactor&)> fn) const {
 static int try_setup(unsigned entries, unsigned flags, io_uring* ring) {
     io_uring_params p{};
     p.flags = flags;
-    return io_uring_queue_init_params(entries, ring, &p);
+    int rc = io_uring_queue_init_params(entries, ring, &p);
+    if (rc >= 0) ring_set_up();
+    return rc;
 }
 
 Result<std::unique_ptr<Reactor>> Reactor::create(ReactorOptions options) {
@@ -56,7 +83,7 @@ Result<std::unique_ptr<Reactor>> Reactor::create(ReactorOptions options) {
     r->remote_->eventfd = ::eventfd(0, EFD_CLOEXEC);
     if (r->remote_->eventfd < 0) {
         int e = errno;
-        io_uring_queue_exit(&r->ring_);
+        exit_ring(&r->ring_);
         r->remote_.reset();
         return Err(e);
     }
@@ -80,7 +107,7 @@ Result<void> Reactor::probe(std::string* why) {
         }
         return Err(-rc);
     }
-    io_uring_queue_exit(&ring);
+    exit_ring(&ring);
     return ok();
 }
 
@@ -278,7 +305,7 @@ Reactor::~Reactor() {
         ::close(remote_->eventfd);
         remote_->eventfd = -1;
     }
-    io_uring_queue_exit(&ring_);
+    exit_ring(&ring_);
 }
 
 }  // namespace xensnd::coro
