@@ -7,6 +7,8 @@ packages=(
     # build
     g++ meson ninja-build pkg-config cmake
     liburing-dev libasound2-dev libxen-dev doctest-dev
+    # log formatting, the backend's TOML config file and both halves' command lines
+    libfmt-dev libtomlplusplus-dev libcli11-dev
     # fuzz targets (libFuzzer is a clang runtime)
     clang-14 libclang-rt-14-dev
     # tests and demo: stock XenStore tools against the loopback daemon, stock ALSA tools
