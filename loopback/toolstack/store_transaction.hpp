@@ -22,14 +22,10 @@ namespace xensnd::loopback::toolstack {
 // How often a conflicting transaction is run again before the conflict is reported.
 inline constexpr unsigned kTransactionAttempts = 16;
 
-// Whether a request failing inside a transaction may be the transaction's view going stale
-// rather than a real refusal. A transaction sees nodes other clients committed after it started
-// next to what it read earlier; xenstored then fails the commit with EAGAIN, but a daemon may
-// instead refuse a request on that mixed view (the loopback daemon answers EINVAL to removing a
-// node whose parent the transaction saw absent). Our paths are always well-formed, so EINVAL is
-// only ever that; running the body again on a fresh transaction settles it.
+// A request failing inside a transaction with EAGAIN means the transaction's view went stale
+// (another client changed what it read): the body is run again on a fresh transaction.
 inline bool may_be_conflict(std::error_code code) {
-    return code == errno_code(EAGAIN) || code == errno_code(EINVAL);
+    return code == errno_code(EAGAIN);
 }
 
 // Runs `body(t)`, which returns a ToolstackResult, inside a transaction and commits it. The body

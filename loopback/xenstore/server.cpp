@@ -62,6 +62,19 @@ Result<void> Server::create_domain(DomId domid) {
         auto written = write_node(ctx, home, node, false);
         if (!written) return written;
         fire_watches(ctx, home, &node, false, &inherited);
+
+        // What libxl (and xen-init-dom0 for dom0) writes first: the domain's own id, which
+        // the domain may read but not change. Clients learn who they are from it.
+        std::string id_path = home + "/domid";
+        auto id_created = create_node(ctx, id_path, {});
+        if (!id_created) return Err(id_created.error());
+        Node id_node = std::move(*id_created);
+        id_node.value = std::to_string(domid);
+        id_node.perms =
+            Permissions({{kPrivilegedDomain, kAccessNone, false}, {domid, kAccessRead, false}});
+        auto id_written = write_node(ctx, id_path, id_node, false);
+        if (!id_written) return id_written;
+        fire_watches(ctx, id_path, &id_node, false, nullptr);
     }
     if (fresh) announce_introduction(domid);
     return ok();
@@ -378,7 +391,15 @@ Result<void> Server::remove_node(Context& ctx, const std::string& path) {
     std::string parent_name(parent_path(path));
     auto parent = ctx.view.read(parent_name);
     if (!parent) return Err(parent.error());
-    if (*parent == nullptr) return Err(EINVAL);
+    if (*parent == nullptr) {
+        // Inside a transaction the parent can look absent only because the transaction read
+        // it before another client created it (with this node): such a transaction can never
+        // commit, so say so now with the EAGAIN its commit would give, and the client retries.
+        if (Transaction* t = ctx.view.transaction(); t && !t->check_conflicts(store_)) {
+            return Err(EAGAIN);
+        }
+        return Err(EINVAL);
+    }
     Node parent_copy = **parent;
 
     // Post-order, children in directory order, as xenstored walks: each node's watches

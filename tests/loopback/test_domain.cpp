@@ -29,6 +29,11 @@ TEST_CASE("create_domain makes a home owned by the domain and introduces it once
     CHECK(dom3.get_perms("/local/domain/3").strings() == std::vector<std::string>{"n3"});
     CHECK(dom3.write("x", "1").text() == "OK");
     CHECK(server.create_domain(kFirstReservedDomain).errno_value() == EINVAL);
+
+    // The home holds the domain's id, as libxl writes it: readable, not writable, by the domain.
+    CHECK(dom3.read("domid").payload == "3");
+    CHECK(dom3.get_perms("domid").strings() == std::vector<std::string>{"n0", "r3"});
+    CHECK(dom3.write("domid", "0").error() == "EACCES");
 }
 
 TEST_CASE("INTRODUCE and IS_DOMAIN_INTRODUCED as the toolstack uses them") {

@@ -64,6 +64,25 @@ TEST_CASE("conflicts come from generations, not values, and from creation too") 
     CHECK(a.end(tx, true).error() == "EAGAIN");
 }
 
+TEST_CASE(
+    "removing a node another client created under a parent the transaction saw absent is EAGAIN") {
+    Server server = server_with_domains({1});
+    EngineClient a(server, 1);
+    EngineClient b(server, 1);
+    std::uint32_t tx = a.start();
+    CHECK(a.read("dir", tx).error() == "ENOENT");
+    REQUIRE(b.write("dir/leaf", "x").text() == "OK");
+    // The transaction's view is stale: a retry is the answer, as its commit would say.
+    CHECK(a.rm("dir/leaf", tx).error() == "EAGAIN");
+    CHECK(a.end(tx, true).error() == "EAGAIN");
+    CHECK(b.read("dir/leaf").payload == "x");
+
+    tx = a.start();
+    CHECK(a.rm("dir/leaf", tx).text() == "OK");
+    CHECK(a.end(tx, true).text() == "OK");
+    CHECK(b.read("dir/leaf").error() == "ENOENT");
+}
+
 TEST_CASE("transactions touching unrelated nodes both commit") {
     Server server = server_with_domains({1});
     EngineClient a(server, 1);

@@ -24,6 +24,7 @@ TEST_CASE("write, read, list, ls and rm from the toolstack domain") {
     auto ls = run_as(d, 0, {"xenstore-ls", "-f", "/local/domain/1"});
     CHECK(ls.status == 0);
     CHECK(ls.out ==
+          "/local/domain/1/domid = \"1\"\n"
           "/local/domain/1/device = \"\"\n"
           "/local/domain/1/device/vsnd = \"\"\n"
           "/local/domain/1/device/vsnd/0 = \"\"\n"
@@ -98,7 +99,7 @@ TEST_CASE("rm -t tidies empty parents; errors are the tools' usual ones") {
     Daemon d("1");
     REQUIRE(run_as(d, 1, {"xenstore-write", "keep", "1", "a/b/c", "1"}).status == 0);
     REQUIRE(run_as(d, 1, {"xenstore-rm", "-t", "a/b/c"}).status == 0);
-    CHECK(run_as(d, 1, {"xenstore-list", "/local/domain/1"}).out == "keep\n");
+    CHECK(run_as(d, 1, {"xenstore-list", "/local/domain/1"}).out == "domid\nkeep\n");
     auto bad = run_as(d, 1, {"xenstore-write", "bad//path", "1"});
     CHECK(bad.status == 1);
     auto denied = run_as(d, 1, {"xenstore-write", "/tool/x", "1"});
