@@ -215,12 +215,12 @@ TEST_CASE("a client that never reads its watch events does not block writers") {
     // Some megabytes of events: more than the daemon queues for one client plus what the
     // kernel buffers for the socket.
     std::string name(200, 'n');
-    auto start = std::chrono::steady_clock::now();
+    // A writer the deaf client blocked would hang here until meson's timeout: finishing
+    // the loop is the check (how fast is a benchmark's business, not a test's).
     for (int i = 0; i < 12000; ++i) {
         std::string path = "/watched/d" + std::to_string(i / 100) + "/" + name + std::to_string(i);
         REQUIRE(xs_write(toolstack, XBT_NULL, path.c_str(), "v", 1));
     }
-    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(60));
     CHECK(well_behaved_round_trips(good, 20, std::chrono::seconds(10)));
     // It still gets the oldest events, in order, when it finally reads.
     CHECK(deaf.receive().second == "/watched/d0/" + name + "0\0deaf\0"s);
