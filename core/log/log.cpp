@@ -32,16 +32,24 @@ std::optional<Level> parse_level(std::string_view t) {
 
 std::string_view to_string(Level l) {
     switch (l) {
-        case Level::Error: return "error";
-        case Level::Warning: return "warning";
-        case Level::Info: return "info";
-        case Level::Debug: return "debug";
+        case Level::Error:
+            return "error";
+        case Level::Warning:
+            return "warning";
+        case Level::Info:
+            return "info";
+        case Level::Debug:
+            return "debug";
     }
     return "?";
 }
 
-void set_level(Level l) { g_level.store(static_cast<int>(l), std::memory_order_relaxed); }
-Level level() { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
+void set_level(Level l) {
+    g_level.store(static_cast<int>(l), std::memory_order_relaxed);
+}
+Level level() {
+    return static_cast<Level>(g_level.load(std::memory_order_relaxed));
+}
 
 void set_sink(Sink sink) {
     auto& s = sink_state();

@@ -25,7 +25,9 @@ std::string_view to_string(Level level);
 // What lines are kept (default Info).
 void set_level(Level level);
 Level level();
-inline bool enabled(Level l) { return static_cast<int>(l) <= static_cast<int>(level()); }
+inline bool enabled(Level l) {
+    return static_cast<int>(l) <= static_cast<int>(level());
+}
 
 // Where lines go: receives the level and the whole line without a newline ("context: text").
 // An empty function restores the default (stderr, prefixed with the program name and level).
