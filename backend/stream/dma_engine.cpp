@@ -46,16 +46,28 @@ std::size_t DmaEngine::target_fill(const audio::HostPcm& host) const {
     return std::max<std::size_t>(target, 1);
 }
 
-std::size_t DmaEngine::wake_frames(const audio::HostPcm& host) const {
+std::size_t DmaEngine::step_frames(const audio::HostPcm& host) const {
+    return std::max<std::size_t>(std::min<std::size_t>(g_.period_frames / 2, target_fill(host) / 2),
+                                 1);
+}
+
+std::size_t DmaEngine::low_water_frames(const audio::HostPcm& host) const {
+    return std::max<std::size_t>(step_frames(host) / 4, 1);
+}
+
+std::size_t DmaEngine::wake_frames(audio::HostPcm& host) const {
     const std::size_t host_buffer = std::max<std::uint32_t>(host.host_buffer_frames(), 1);
     if (g_.direction == audio::Direction::Capture)
         return std::clamp<std::size_t>(g_.period_frames / 2, 1, host_buffer);
-    // Wake once the host has played `step` frames below the target: at least twice per guest
-    // period, and while the host still holds half its target.
-    const std::size_t target = target_fill(host);
-    const std::size_t step =
-        std::max<std::size_t>(std::min<std::size_t>(g_.period_frames / 2, target / 2), 1);
-    return std::min(host_buffer, host_buffer - target + step);
+    // Wake once the host has played one more step (at least two positions per guest period),
+    // or sooner, when it is down to its low water, so a guest writing just in time is handed
+    // over before the host runs dry.
+    auto avail = host.avail();
+    auto delay = host.delay();
+    if (!avail || !delay) return host_buffer;
+    const std::size_t low_water = low_water_frames(host);
+    const std::size_t until_low = *delay > low_water ? *delay - low_water : 1;
+    return std::min(host_buffer, *avail + std::min(step_frames(host), until_low));
 }
 
 Result<std::size_t> DmaEngine::transfer(audio::HostPcm& host) {
@@ -66,8 +78,17 @@ Result<std::size_t> DmaEngine::transfer(audio::HostPcm& host) {
         return capture(host, std::min(*avail, host_buffer));
     auto delay = host.delay();
     if (!delay) return Err(delay.error());
+    const std::uint64_t consumed = moved_ * g_.frame_bytes;
+    const std::uint64_t written =
+        written_end_ > consumed ? (written_end_ - consumed) / g_.frame_bytes : 0;
     const std::size_t target = target_fill(host);
-    const std::size_t want = *delay < target ? target - *delay : 0;
+    std::size_t want = *delay < target ? target - *delay : 0;
+    want = static_cast<std::size_t>(std::min<std::uint64_t>(want, written));
+    // The host is down to its low water and the guest has written nothing more: it is late.
+    // Keep the device clock going with a step of silence (the guest's underrun: its position
+    // passes what it wrote, which its ALSA reports as an xrun).
+    if (want == written && *delay + want <= low_water_frames(host))
+        want = std::max(want, step_frames(host) - std::min(*delay, step_frames(host)));
     return play(host, std::min(*avail, want));
 }
 

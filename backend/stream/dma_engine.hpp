@@ -2,10 +2,13 @@
 // card's DMA engine does, one synchronous step at a time (the StreamServer's pump awaits the
 // host between steps; tests and the fuzzer call the steps directly).
 //
-// Playback reads the buffer at position % buffer_sz, whether or not the guest has written
-// there: bytes the guest has not written (WRITE) since they were last consumed are played as
-// silence and counted as underrun frames, never as stale samples. Capture writes the buffer
-// at position % buffer_sz; READ only tells the guest to look.
+// Playback hands the host only what the guest has written (WRITE), up to a target fill; it
+// never reads ahead of the guest, so a guest that keeps only a little written ahead loses
+// nothing. Only when the guest has nothing more and the host would run dry before the next
+// wake-up does the engine hand silence (counted as underrun frames, never stale samples): the
+// device clock, and so CUR_POS, goes on through a real underrun as DMA does, and the guest's
+// ALSA sees its position pass what it wrote (its xrun). Capture writes the buffer at
+// position % buffer_sz; READ only tells the guest to look.
 //
 // The position (bytes) is monotonic for the life of one OPEN: STOP, START and host xruns never
 // move it back. Playback: frames handed to the host minus the host's delay (what was heard);
@@ -45,13 +48,15 @@ class DmaEngine {
     void guest_wrote(std::uint32_t offset, std::uint32_t length);
 
     // What the pump waits for (HostPcm::wait_avail) before the next transfer(): playback wakes
-    // when the host has played half a guest period below its target fill, capture when half
-    // a period is ready. At least 1, at most the host's buffer.
-    std::size_t wake_frames(const audio::HostPcm& host) const;
+    // once the host has played a step (half a guest period, at most half the target fill)
+    // more or is down to its low water (a quarter step), capture when half a period is ready.
+    // At least 1, at most the host's buffer.
+    std::size_t wake_frames(audio::HostPcm& host) const;
 
     // Playback: tops the host up to its target fill (a guest period short of the guest's
-    // buffer, at most the host's buffer). Capture: takes every ready frame. Returns the frames
-    // moved.
+    // buffer, at most the host's buffer) with what the guest wrote; a step of silence only
+    // when the host is down to its low water and the guest has nothing more. Capture: takes every
+    // ready frame. Returns the frames moved.
     Result<std::size_t> transfer(audio::HostPcm& host);
 
     // START/RESUME after a stop: playback first hands the host what it should hold.
@@ -68,6 +73,8 @@ class DmaEngine {
 
   private:
     std::size_t target_fill(const audio::HostPcm& host) const;
+    std::size_t step_frames(const audio::HostPcm& host) const;
+    std::size_t low_water_frames(const audio::HostPcm& host) const;
     Result<std::size_t> play(audio::HostPcm& host, std::size_t frames);
     Result<std::size_t> capture(audio::HostPcm& host, std::size_t frames);
 
