@@ -142,7 +142,14 @@ void store_silence(std::byte* p, const SampleLayout& l) noexcept {
 
 bool fill_silence(std::span<std::byte> samples, std::uint8_t format) noexcept {
     auto l = sample_layout(format);
-    if (!l) return false;
+    if (!l) {
+        // The companded formats' zero level; one byte per sample.
+        int level = format == XENSND_PCM_FORMAT_MU_LAW  ? 0xff
+                    : format == XENSND_PCM_FORMAT_A_LAW ? 0x55
+                                                        : 0;
+        std::memset(samples.data(), level, samples.size());
+        return level != 0;
+    }
     if (l->kind != Kind::Unsigned) {
         std::memset(samples.data(), 0, samples.size());
         return true;

@@ -42,7 +42,9 @@ void store_unit(std::byte* p, const SampleLayout& l, double v) noexcept;
 
 // Silence of one sample (0, or the midpoint of an unsigned format).
 void store_silence(std::byte* p, const SampleLayout& l) noexcept;
-// Fills whole samples of `format` with silence; false for a format without a layout.
+// Fills `samples` with silence of `format`: linear formats (sample_layout), mu-law (0xff) and
+// A-law (0x55); a trailing partial sample is left alone. Any other format (IEC958, ADPCM,
+// MPEG, GSM, unknown) has no silence of its own: zeroes, and false.
 bool fill_silence(std::span<std::byte> samples, std::uint8_t format) noexcept;
 
 }  // namespace xensnd::backend::audio

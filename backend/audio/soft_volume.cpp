@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/protocol/pcm_format.hpp"
+
 namespace xensnd::backend::audio {
 
 bool SoftVolume::supports(std::uint8_t format) noexcept {
@@ -10,13 +12,16 @@ bool SoftVolume::supports(std::uint8_t format) noexcept {
 }
 
 Result<SoftVolume> SoftVolume::create(std::uint8_t format, unsigned channels) {
-    auto layout = sample_layout(format);
-    if (!layout || channels == 0) return Err(EINVAL);
-    return SoftVolume(*layout, channels);
+    auto sample = sndif::bytes_per_sample(format);
+    if (!sample || *sample == 0 || channels == 0) return Err(EINVAL);
+    return SoftVolume(format, sample_layout(format), *sample, channels);
 }
 
-SoftVolume::SoftVolume(SampleLayout layout, unsigned channels)
-    : layout_(layout),
+SoftVolume::SoftVolume(std::uint8_t format, std::optional<SampleLayout> layout,
+                       unsigned sample_bytes, unsigned channels)
+    : format_(format),
+      layout_(layout),
+      sample_bytes_(sample_bytes),
       milli_db_(channels, 0),
       muted_(channels, false),
       gain_(channels, 1.0),
@@ -48,27 +53,27 @@ Result<void> SoftVolume::set_mute(std::span<const std::uint8_t> which, bool mute
 
 bool SoftVolume::is_identity() const {
     for (unsigned c = 0; c < gain_.size(); ++c)
-        if (silent_[c] || gain_[c] != 1.0) return false;
+        if (silent_[c] || (layout_ && gain_[c] != 1.0)) return false;
     return true;
 }
 
 void SoftVolume::apply(std::span<std::byte> frames) const {
     const unsigned channels = this->channels();
-    const std::size_t sample = layout_.bytes;
+    const std::size_t sample = sample_bytes_;
     const std::size_t frame = sample * channels;
     const std::size_t count = frames.size() / frame;
     for (unsigned c = 0; c < channels; ++c) {
-        if (!silent_[c] && gain_[c] == 1.0) continue;  // bit-exact: untouched
+        if (!silent_[c] && (gain_[c] == 1.0 || !layout_)) continue;  // bit-exact: untouched
         std::byte* p = frames.data() + c * sample;
         for (std::size_t i = 0; i < count; ++i, p += frame) {
             if (silent_[c]) {
-                store_silence(p, layout_);
-            } else if (layout_.kind == SampleLayout::Kind::Float) {
-                store_float(p, layout_, load_float(p, layout_) * gain_[c]);
+                fill_silence(std::span(p, sample), format_);
+            } else if (layout_->kind == SampleLayout::Kind::Float) {
+                store_float(p, *layout_, load_float(p, *layout_) * gain_[c]);
             } else {
                 // |gain| <= 1 keeps the product inside int64; store_int clamps anyway.
-                double v = static_cast<double>(load_int(p, layout_)) * gain_[c];
-                store_int(p, layout_, std::llround(v));
+                double v = static_cast<double>(load_int(p, *layout_)) * gain_[c];
+                store_int(p, *layout_, std::llround(v));
             }
         }
     }

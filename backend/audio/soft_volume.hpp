@@ -5,10 +5,14 @@
 // [kMinMilliDb, kMaxMilliDb] = [-100 dB, 0 dB]: attenuation only, so nothing clips; values
 // outside are clamped (INT32_MIN included), and a channel at -100 dB is silent, as if muted.
 // A channel at 0 dB and unmuted is never touched: its samples stay bit-exact.
+// Formats with whole-byte samples that are not linear (mu-law, A-law, IEC958) cannot be scaled:
+// their volume values are kept and reported, and only mute (or the floor) applies, as the
+// format's silence.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -22,9 +26,9 @@ class SoftVolume {
     static constexpr std::int32_t kMinMilliDb = -100'000;
     static constexpr std::int32_t kMaxMilliDb = 0;
 
-    // Every linear format with whole-byte samples (see sample_layout.hpp).
+    // Can scale: every linear format with whole-byte samples (see sample_layout.hpp).
     static bool supports(std::uint8_t format) noexcept;
-    // EINVAL for a format it cannot scale or no channels.
+    // EINVAL for a format without whole-byte samples (or unknown), or no channels.
     static Result<SoftVolume> create(std::uint8_t format, unsigned channels);
 
     // One value per channel (EINVAL otherwise); each clamped into the range.
@@ -46,10 +50,13 @@ class SoftVolume {
     unsigned channels() const { return static_cast<unsigned>(milli_db_.size()); }
 
   private:
-    SoftVolume(SampleLayout layout, unsigned channels);
+    SoftVolume(std::uint8_t format, std::optional<SampleLayout> layout, unsigned sample_bytes,
+               unsigned channels);
     void recompute(unsigned channel);
 
-    SampleLayout layout_;
+    std::uint8_t format_;
+    std::optional<SampleLayout> layout_;  // nullopt: mute only
+    unsigned sample_bytes_;
     std::vector<std::int32_t> milli_db_;
     std::vector<bool> muted_;
     std::vector<double> gain_;  // 1.0 exactly at 0 dB

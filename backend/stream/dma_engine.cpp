@@ -4,7 +4,7 @@
 #include <cstring>
 #include <span>
 
-#include "backend/stream/silence.hpp"
+#include "backend/audio/sample_layout.hpp"
 
 namespace xensnd::backend::stream {
 namespace {
@@ -13,7 +13,7 @@ namespace {
 constexpr std::size_t kScratchBytes = 16 * 1024;
 }  // namespace
 
-DmaEngine::DmaEngine(DmaGeometry geometry, const ChannelVolume* volume)
+DmaEngine::DmaEngine(DmaGeometry geometry, const audio::SoftVolume* volume)
     : g_(geometry), volume_(volume) {
     if (g_.buffer == nullptr || g_.frame_bytes == 0 || g_.buffer_bytes % g_.frame_bytes != 0 ||
         g_.buffer_bytes == 0 || g_.period_frames == 0 || volume_ == nullptr)
@@ -106,7 +106,7 @@ Result<std::size_t> DmaEngine::play(audio::HostPcm& host, std::size_t frames) {
                                     : 0;
         std::span<std::byte> out(scratch_.data(), chunk * fb);
         std::memcpy(out.data(), g_.buffer + ring_at * fb, data * fb);
-        fill_silence(out.subspan(data * fb), g_.format);
+        audio::fill_silence(out.subspan(data * fb), g_.format);
         volume_->apply(out);
         auto taken = host.write(out);
         if (!taken) return Err(taken.error());

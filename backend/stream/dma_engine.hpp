@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "backend/audio/host_pcm.hpp"
-#include "backend/stream/channel_volume.hpp"
+#include "backend/audio/soft_volume.hpp"
 #include "coro/result.hpp"
 
 namespace xensnd::backend::stream {
@@ -37,7 +37,7 @@ struct DmaGeometry {
 class DmaEngine {
   public:
     // `volume` must outlive the engine.
-    DmaEngine(DmaGeometry geometry, const ChannelVolume* volume);
+    DmaEngine(DmaGeometry geometry, const audio::SoftVolume* volume);
 
     const DmaGeometry& geometry() const { return g_; }
 
@@ -79,7 +79,7 @@ class DmaEngine {
     Result<std::size_t> capture(audio::HostPcm& host, std::size_t frames);
 
     DmaGeometry g_;
-    const ChannelVolume* volume_;
+    const audio::SoftVolume* volume_;
     std::uint64_t moved_ = 0;          // frames handed to the host / captured from it
     std::uint64_t written_end_ = 0;    // playback: absolute byte up to which the guest wrote
     std::uint64_t last_position_ = 0;  // bytes, what position() said last

@@ -21,7 +21,7 @@ struct StreamState::Open {
     std::uint32_t buffer_bytes = 0;
     // Declared before the host and the engine: destroyed after them.
     std::unique_ptr<platform::MappedPages> buffer;
-    ChannelVolume volume;
+    std::optional<audio::SoftVolume> volume;  // set at OPEN, before the engine
     std::unique_ptr<audio::HostPcm> host;
     std::optional<DmaEngine> engine;
     bool pause_emulated = false;  // PAUSE stopped the host (it cannot pause)
@@ -72,8 +72,8 @@ DmaEngine* StreamState::engine() {
     return open_ ? &*open_->engine : nullptr;
 }
 
-const ChannelVolume* StreamState::volume() const {
-    return open_ ? &open_->volume : nullptr;
+const audio::SoftVolume* StreamState::volume() const {
+    return open_ ? &*open_->volume : nullptr;
 }
 
 const audio::PcmParams* StreamState::params() const {
@@ -275,11 +275,14 @@ Result<void> StreamState::open(const xensnd_open_req& req, std::string* why) {
             why, fmt::format("host PCM: {}", host_why.empty() ? describe(host.error()) : host_why),
             host.errno_value());
     if (!*host) return refuse(why, "host PCM: none opened", EIO);
+    auto volume = audio::SoftVolume::create(req.pcm_format, req.pcm_channels);
+    if (!volume)
+        return refuse(why, fmt::format("format {} has no whole-byte samples", req.pcm_format));
+    o->volume.emplace(std::move(*volume));
     o->host = std::move(*host);
-    o->volume = ChannelVolume(req.pcm_format, req.pcm_channels);
     o->engine.emplace(DmaGeometry{o->bytes(), req.buffer_sz, *frame, o->params.period_frames,
                                   o->params.direction, req.pcm_format},
-                      &o->volume);
+                      &*o->volume);
     open_ = std::move(o);
     run_ = RunState::Stopped;
     ++stats_.opens;
@@ -351,20 +354,17 @@ Result<void> StreamState::volume_op(const sndif::Request& req, std::string* why)
             // One copy of the guest's values: it may change them while we look.
             std::vector<std::int32_t> values(o.params.channels);
             std::memcpy(values.data(), at, need);
-            o.volume.set_volumes(values);
+            (void)o.volume->set_volume(values);  // one value per channel: cannot fail
             break;
         }
         case XENSND_OP_GET_VOLUME: {
-            std::vector<std::int32_t> values(o.params.channels);
-            for (unsigned ch = 0; ch < o.params.channels; ++ch)
-                values[ch] = o.volume.volume(ch);
-            std::memcpy(at, values.data(), need);
+            std::memcpy(at, o.volume->volume().data(), need);
             break;
         }
         default: {
             std::vector<std::uint8_t> flags(o.params.channels);
             std::memcpy(flags.data(), at, need);
-            o.volume.set_muted(flags, req.operation == XENSND_OP_MUTE);
+            (void)o.volume->set_mute(flags, req.operation == XENSND_OP_MUTE);
             break;
         }
     }

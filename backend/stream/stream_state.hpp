@@ -22,7 +22,7 @@
 #include <string>
 
 #include "backend/audio/host_pcm.hpp"
-#include "backend/stream/channel_volume.hpp"
+#include "backend/audio/soft_volume.hpp"
 #include "backend/stream/dma_engine.hpp"
 #include "backend/stream/refusal_log.hpp"
 #include "backend/stream/stream_env.hpp"
@@ -55,7 +55,7 @@ class StreamState {
     // Valid while open.
     audio::HostPcm* host();
     DmaEngine* engine();
-    const ChannelVolume* volume() const;
+    const audio::SoftVolume* volume() const;
     const audio::PcmParams* params() const;
 
     // Closes the host and unmaps the buffer (CLOSE, and before the server returns).

@@ -33,11 +33,11 @@ std::vector<std::uint8_t> formats() {
 
 }  // namespace
 
-TEST_CASE("every linear whole-byte format is supported, the others are refused") {
+TEST_CASE("every linear whole-byte format scales; formats without whole-byte samples are refused") {
     CHECK(formats().size() == 18);
-    CHECK(!SoftVolume::create(XENSND_PCM_FORMAT_MU_LAW, 2));
-    CHECK(!SoftVolume::create(XENSND_PCM_FORMAT_IEC958_SUBFRAME_LE, 2));
+    CHECK(!SoftVolume::supports(XENSND_PCM_FORMAT_MU_LAW));
     CHECK(!SoftVolume::create(XENSND_PCM_FORMAT_IMA_ADPCM, 2));
+    CHECK(!SoftVolume::create(XENSND_PCM_FORMAT_MPEG, 2));
     CHECK(!SoftVolume::create(200, 2));
     CHECK(!SoftVolume::create(XENSND_PCM_FORMAT_S16_LE, 0));
 }
@@ -194,4 +194,36 @@ TEST_CASE("a partial frame at the end is left alone") {
     v->apply(data);
     CHECK(std::memcmp(data.data() + 4, before.data() + 4, 3) == 0);
     CHECK(load_int(data.data(), *sample_layout(XENSND_PCM_FORMAT_S16_LE)) == 0);
+}
+
+TEST_CASE("companded and IEC958 formats: volume kept and reported, only mute applies") {
+    auto mu = SoftVolume::create(XENSND_PCM_FORMAT_MU_LAW, 2);
+    REQUIRE(mu);
+    const std::int32_t half[2] = {-6021, -6021};
+    REQUIRE(mu->set_volume(half));
+    CHECK(mu->volume()[0] == -6021);
+    std::uint8_t s[4] = {0x10, 0x20, 0x30, 0x40};
+    mu->apply(std::span(reinterpret_cast<std::byte*>(s), sizeof s));
+    CHECK(s[0] == 0x10);  // no scaling of companded samples
+    CHECK(s[3] == 0x40);
+    const std::uint8_t left[2] = {1, 0};
+    REQUIRE(mu->set_mute(left, true));
+    mu->apply(std::span(reinterpret_cast<std::byte*>(s), sizeof s));
+    CHECK(s[0] == 0xff);  // mu-law's silence
+    CHECK(s[1] == 0x20);
+    CHECK(s[2] == 0xff);
+
+    auto alaw = SoftVolume::create(XENSND_PCM_FORMAT_A_LAW, 1);
+    REQUIRE(alaw);
+    const std::uint8_t one[1] = {1};
+    REQUIRE(alaw->set_mute(one, true));
+    std::uint8_t a[2] = {0x01, 0x02};
+    alaw->apply(std::span(reinterpret_cast<std::byte*>(a), sizeof a));
+    CHECK(a[0] == 0x55);
+    CHECK(a[1] == 0x55);
+
+    auto iec = SoftVolume::create(XENSND_PCM_FORMAT_IEC958_SUBFRAME_LE, 2);
+    REQUIRE(iec);
+    REQUIRE(iec->set_volume(half));
+    CHECK(iec->is_identity());  // nothing it could scale
 }

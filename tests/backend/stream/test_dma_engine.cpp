@@ -26,7 +26,7 @@ std::byte stream_byte(std::uint64_t at) {
 
 struct Playback {
     std::vector<std::byte> buffer;
-    ChannelVolume volume{XENSND_PCM_FORMAT_S16_LE, 2};
+    audio::SoftVolume volume = *audio::SoftVolume::create(XENSND_PCM_FORMAT_S16_LE, 2);
     audio::PcmParams params;
     FakeHost host;
     DmaEngine engine;
@@ -208,7 +208,7 @@ TEST_CASE("playback: STOP drops what the host held; START replays it; position n
 TEST_CASE("playback: volume and mute are applied to what the host gets, not the guest buffer") {
     Playback p(4096, 256, 512);
     const std::int32_t vol[2] = {-6021, 0};
-    p.volume.set_volumes(vol);
+    REQUIRE(p.volume.set_volume(vol));
     std::int16_t frames[1024 * 2];
     for (int i = 0; i < 1024; ++i) {
         frames[2 * i] = 1000;
@@ -229,7 +229,7 @@ TEST_CASE("playback: volume and mute are applied to what the host gets, not the 
 
 TEST_CASE("capture: frames land at position % buffer_sz, position counts them") {
     std::vector<std::byte> buffer(4096);
-    ChannelVolume volume(XENSND_PCM_FORMAT_S16_LE, 2);
+    audio::SoftVolume volume = *audio::SoftVolume::create(XENSND_PCM_FORMAT_S16_LE, 2);
     audio::PcmParams params;
     params.direction = audio::Direction::Capture;
     params.frame_bytes = kFrame;

@@ -338,8 +338,8 @@ TEST_CASE("SET_VOLUME, GET_VOLUME, MUTE, UNMUTE through the shared buffer") {
     const std::int32_t vol[2] = {-6000, 3000};  // +3 dB: clamped to 0 dB
     std::memcpy(shared + 100, vol, sizeof vol);
     CHECK(f.status(rw_request(XENSND_OP_SET_VOLUME, 100, 8)) == 0);
-    CHECK(f.state.volume()->volume(0) == -6000);
-    CHECK(f.state.volume()->volume(1) == 0);
+    CHECK(f.state.volume()->volume()[0] == -6000);
+    CHECK(f.state.volume()->volume()[1] == 0);
     CHECK(f.status(rw_request(XENSND_OP_GET_VOLUME, 200, 8)) == 0);
     std::int32_t back[2];
     std::memcpy(back, shared + 200, sizeof back);
@@ -363,7 +363,7 @@ TEST_CASE("hostile: volume requests out of range, too short, or before OPEN") {
     CHECK(f.status(rw_request(XENSND_OP_GET_VOLUME, 0xfffffffcu, 8)) == -EINVAL);
     CHECK(f.status(rw_request(XENSND_OP_SET_VOLUME, 0, 4)) == -EINVAL);  // 2 channels x 4
     CHECK(f.status(rw_request(XENSND_OP_UNMUTE, 0, 1)) == -EINVAL);
-    CHECK(f.state.volume()->unity());
+    CHECK(f.state.volume()->is_identity());
 }
 
 TEST_CASE("HW_PARAM_QUERY answers without opening the device") {
