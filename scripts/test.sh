@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: set-up, then four build trees and their tests.
-#   build/       g++ -O2 -g           every unit, process-level and integration test
-#   build-asan/  g++ ASan+UBSan       the same tests under the address/UB sanitizers
+#   build/       g++ -O2 -g           the products, the end-to-end tests (stock aplay/arecord
+#                                     through the real plugin and backend) and the benchmarks'
+#                                     smoke runs (-Dunit_tests=false: built once, below)
+#   build-asan/  g++ ASan+UBSan       every unit and process-level test, under the address/UB
+#                                     sanitizers
 #   build-tsan/  g++ TSan             the async runtime's tests (cross-thread code lives there)
 #   build-fuzz/  clang-14 libFuzzer   a short run of every fuzz target
 # Prints one closing line "xensnd: N passed, N failed, N skipped" and exits non-zero on any failure.
@@ -21,7 +24,7 @@ run_tree() {
     fi
 }
 
-scripts/build.sh build
+scripts/build.sh build -Dunit_tests=false
 run_tree build
 
 scripts/build.sh build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
