@@ -48,8 +48,9 @@ coro::Task<Result<void>> serve_routed_stream(device::ConnectedStream stream,
     env.cur_pos_trace = cur_pos_trace;
     env.trace_key =
         trace::stream_key(stream.frontend, stream.device, config.pcm_index, config.index);
-    env.capabilities = [endpoints, endpoint, direction](std::string* why) {
-        return endpoints->capabilities(endpoint, direction, why);
+    // With the stream's names: a WAV source path with placeholders names this stream's file.
+    env.capabilities = [endpoints, endpoint, names](std::string* why) {
+        return endpoints->capabilities(endpoint, names, why);
     };
     env.open_host = [endpoints, endpoint, names](const audio::PcmParams& params, std::string* why) {
         return endpoints->open(endpoint, names, params, why);
