@@ -13,6 +13,7 @@
 #include "core/session/session.hpp"
 #include "core/trace/cur_pos_trace.hpp"
 #include "coro/coro.hpp"
+#include "frontend-user/mixer_state.hpp"
 #include "frontend-user/ownership_lock.hpp"
 #include "frontend-user/store_tree_reader.hpp"
 
@@ -76,6 +77,7 @@ struct DeviceConnection::Impl {
     PluginParams params;
     platform::PlatformKind kind = platform::PlatformKind::Xen;
     std::optional<OwnershipLock> lock;
+    std::unique_ptr<MixerDoorbell> doorbell;
     log::Logger log;
 
     // Application-visible state.
@@ -116,6 +118,7 @@ struct DeviceConnection::Impl {
     static coro::Task<void> run(Impl* self);
     coro::Task<Result<void>> connect(std::string* why);
     coro::Task<void> teardown(int error);
+    coro::Task<void> stop_tasks(int error);
     coro::Task<void> disconnect_cleanly();
     static coro::Task<void> read_events(Impl* self, StreamLink* link, unsigned ring);
     static coro::Task<Result<void>> wait_event(coro::Event* e) { co_return co_await e->wait(); }
@@ -193,7 +196,6 @@ coro::Task<void> DeviceConnection::Impl::run(Impl* self) {
             auto v = co_await coro::select(lost_backend(self), wait_event(&self->lost_event),
                                            wait_event(&self->stop_event));
             if (v.index() == 2 || self->stop_requested) {
-                co_await self->teardown(ENODEV);
                 co_await self->disconnect_cleanly();
                 co_return;
             }
@@ -448,6 +450,13 @@ coro::Task<void> DeviceConnection::Impl::read_events(Impl* self, StreamLink* lin
 }
 
 coro::Task<void> DeviceConnection::Impl::teardown(int error) {
+    co_await stop_tasks(error);
+    links.clear();
+}
+
+// Ends what runs on the connection (calls, event readers) and tells the PCMs, but keeps the
+// rings, pages and channels: a clean disconnect still needs them until the backend let go.
+coro::Task<void> DeviceConnection::Impl::stop_tasks(int error) {
     {
         std::lock_guard lock(state_mutex);
         generation = 0;
@@ -470,17 +479,26 @@ coro::Task<void> DeviceConnection::Impl::teardown(int error) {
         (void)co_await link->events;  // an aborted reader ends at its next await
         link->events_spawned = false;
     }
-    links.clear();
-    co_return;
 }
 
 coro::Task<void> DeviceConnection::Impl::disconnect_cleanly() {
     platform::Store& store = *platform.store;
-    if (fe_dir.empty()) co_return;
+    if (fe_dir.empty()) {
+        co_await teardown(ENODEV);
+        co_return;
+    }
+    // The XenBus order: Closing while the rings and channels still exist, so the backend sees
+    // a frontend leaving (not one that died), unmaps and unbinds, and leaves Connected; only
+    // then are the pages unshared and the channels closed; Closed, then Initialising for the
+    // next process.
+    // Our readers stop first: the backend's unbinding is then no transport failure to report.
+    co_await stop_tasks(ENODEV);
     (void)co_await platform::write_state(store, fe_dir, XenbusState::Closing);
-    (void)co_await platform::wait_for_state(
+    auto let_go = co_await platform::wait_for_state(
         store, be_dir, [](XenbusState s) { return s != XenbusState::Connected; },
         std::chrono::duration_cast<coro::Duration>(kDisconnectWait));
+    if (!let_go) log.warning("the backend did not leave Connected after our Closing");
+    co_await teardown(ENODEV);
     (void)co_await platform::write_state(store, fe_dir, XenbusState::Closed);
     (void)co_await platform::write_state(store, fe_dir, XenbusState::Initialising);
     log.info("disconnected");
@@ -498,12 +516,6 @@ std::map<std::string, std::weak_ptr<DeviceConnection>>& registry() {
     return r;
 }
 
-std::string identity_of(platform::PlatformKind kind) {
-    if (kind == platform::PlatformKind::Xen) return "xen";
-    const char* path = std::getenv("XENSTORED_PATH");
-    return std::string("loopback:") + (path ? path : "");
-}
-
 }  // namespace
 
 Result<std::shared_ptr<DeviceConnection>> DeviceConnection::acquire(const PluginParams& params,
@@ -514,7 +526,7 @@ Result<std::shared_ptr<DeviceConnection>> DeviceConnection::acquire(const Plugin
         if (why) *why = reason;
         return Err(kind.error());
     }
-    const std::string identity = identity_of(*kind);
+    const std::string identity = platform_identity(*kind);
     const std::string key = identity + "#" + std::to_string(params.device);
 
     std::lock_guard registry_lock(registry_mutex);
@@ -542,6 +554,13 @@ Result<std::shared_ptr<DeviceConnection>> DeviceConnection::acquire(const Plugin
     impl.kind = *kind;
     impl.lock.emplace(std::move(*lock));
     impl.log = conn->log_;
+    conn->mixer_path_ = mixer_file_path(identity, params.device);
+    // Without a doorbell, mixer changes apply at the next OPEN only.
+    auto doorbell = MixerDoorbell::listen(mixer_doorbell_name(identity, params.device));
+    if (doorbell)
+        impl.doorbell = std::move(*doorbell);
+    else
+        conn->log_.warning("mixer doorbell: {}", doorbell.error().message());
     auto ready = impl.ready;
     impl.thread = std::thread([&impl] { impl.thread_main(); });
     // Connecting waits a few response timeouts at most (each state wait is bounded by it).
@@ -569,6 +588,10 @@ DeviceConnection::~DeviceConnection() {
 
 std::uint64_t DeviceConnection::generation() const {
     return impl_->current_generation();
+}
+
+std::uint64_t DeviceConnection::mixer_rings() const {
+    return impl_->doorbell ? impl_->doorbell->rings() : 0;
 }
 
 namespace {

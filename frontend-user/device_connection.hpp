@@ -70,6 +70,11 @@ class DeviceConnection {
     // Increases with every connection; 0 while not connected.
     std::uint64_t generation() const;
 
+    // The mixer state ctl.xen sets for this device (mixer_state.hpp), and how many times its
+    // doorbell rang (a PCM re-reads the file when this changed).
+    const std::string& mixer_path() const { return mixer_path_; }
+    std::uint64_t mixer_rings() const;
+
     // One request on stream `ring` of connection `generation`; ENODEV when that connection is
     // gone, ETIMEDOUT after the response timeout, EPROTO when the backend broke the protocol.
     Result<sndif::Response> call(unsigned ring, std::uint64_t generation, sndif::Request request);
@@ -88,6 +93,7 @@ class DeviceConnection {
   private:
     DeviceConnection() = default;
     std::unique_ptr<Impl> impl_;
+    std::string mixer_path_;
     config::VsndDeviceConfig config_;
     log::Logger log_;
 };

@@ -12,12 +12,23 @@
 
 namespace xensnd::frontend {
 
-Result<OwnershipLock> OwnershipLock::acquire(const std::string& identity, unsigned device,
-                                             std::string* why) {
+std::string platform_identity(platform::PlatformKind kind) {
+    if (kind == platform::PlatformKind::Xen) return "xen";
+    const char* path = std::getenv("XENSTORED_PATH");
+    return std::string("loopback:") + (path ? path : "");
+}
+
+std::string device_runtime_path(const std::string& identity, unsigned device,
+                                std::string_view suffix) {
     const char* dir = std::getenv("XDG_RUNTIME_DIR");
     if (dir == nullptr || *dir == '\0' || ::access(dir, W_OK) != 0) dir = "/tmp";
-    const std::string path = fmt::format("{}/xensnd-{:016x}-vsnd{}.lock", dir,
-                                         std::hash<std::string>{}(identity), device);
+    return fmt::format("{}/xensnd-{:016x}-vsnd{}{}", dir, std::hash<std::string>{}(identity),
+                       device, suffix);
+}
+
+Result<OwnershipLock> OwnershipLock::acquire(const std::string& identity, unsigned device,
+                                             std::string* why) {
+    const std::string path = device_runtime_path(identity, device, ".lock");
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (fd < 0) {
         int e = errno;

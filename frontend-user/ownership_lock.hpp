@@ -10,10 +10,21 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
+#include "core/platform/platform.hpp"
 #include "coro/result.hpp"
 
 namespace xensnd::frontend {
+
+// What names a platform's XenStore in the owner's files: "xen", or on loopback the XenStore
+// socket (two loopback daemons never share a device).
+std::string platform_identity(platform::PlatformKind kind);
+
+// <XDG_RUNTIME_DIR or /tmp>/xensnd-<hash of identity>-vsnd<N><suffix>: where the files of a
+// device's owner live (the lock, the mixer state).
+std::string device_runtime_path(const std::string& identity, unsigned device,
+                                std::string_view suffix);
 
 class OwnershipLock {
   public:

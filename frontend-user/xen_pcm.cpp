@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <mutex>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "core/protocol/sndif_wire.hpp"
 #include "frontend-user/alsa_format.hpp"
 #include "frontend-user/device_connection.hpp"
+#include "frontend-user/mixer_state.hpp"
 #include "frontend-user/position_tracker.hpp"
 
 namespace xensnd::frontend {
@@ -38,9 +40,16 @@ class XenPcm final : public StreamListener {
     std::shared_ptr<StreamBuffer> buffer;
     bool opened = false;   // OPEN sent for the current buffer
     bool started = false;  // TRIGGER START sent, no STOP since
+    bool ran = false;      // started at least once since the OPEN
     std::uint8_t format = 0;
     std::uint32_t frame_bytes = 0;
     unsigned sample_bits = 0;
+    // Volume and mute from ctl.xen (mixer_state.hpp), for the first stream of each direction.
+    bool mixed = false;
+    StreamMix wanted;   // what the mixer file says
+    StreamMix applied;  // what the backend has for the current OPEN
+    std::uint64_t mixer_seen = 0;
+    bool mix_warned = false;
 
     // Shared with the reactor thread.
     std::mutex m;
@@ -119,10 +128,61 @@ class XenPcm final : public StreamListener {
         return request(req);
     }
 
+    // Re-reads the mixer file if its doorbell rang since the last look (or `force`).
+    void refresh_mix(bool force) {
+        if (!mixed) return;
+        const std::uint64_t rings = conn->mixer_rings();
+        if (!force && rings == mixer_seen) return;
+        mixer_seen = rings;
+        auto v = load_mixer(conn->mixer_path());
+        if (!v) {
+            if (!mix_warned) log.warning("{}: {}", conn->mixer_path(), v.error().message());
+            mix_warned = true;
+            return;
+        }
+        wanted = v->of(direction);
+    }
+
+    // Sends the wanted volume and mute if the backend has other values. sndif exchanges the
+    // values through the stream's buffer: `room` bytes at `offset` that neither side needs
+    // now (the region the current transfer is about to fill); with too little room the values
+    // wait for the next transfer.
+    void apply_mix(std::uint32_t offset, std::uint64_t room) {
+        if (!mixed || !buffer || !opened || wanted == applied) return;
+        const std::uint32_t channels = io.channels;
+        if (room < channels * sizeof(std::int32_t) || offset > buffer->bytes ||
+            buffer->bytes - offset < channels * sizeof(std::int32_t))
+            return;
+        std::byte* at = buffer->data() + offset;
+        auto send = [&](std::uint8_t op, std::uint32_t length) {
+            sndif::Request req = sndif::make_request(0, op);
+            req.op.rw.offset = offset;
+            req.op.rw.length = length;
+            if (int e = request(req); e < 0) {
+                if (!mix_warned)
+                    log.warning("the backend refused {}: {}", sndif::operation_name(op),
+                                snd_strerror(e));
+                mix_warned = true;
+            }
+        };
+        if (wanted.volume_mdb != applied.volume_mdb) {
+            for (std::uint32_t c = 0; c < channels; ++c)
+                std::memcpy(at + c * sizeof(std::int32_t), &wanted.volume_mdb,
+                            sizeof(std::int32_t));
+            send(XENSND_OP_SET_VOLUME, channels * static_cast<std::uint32_t>(sizeof(std::int32_t)));
+        }
+        if (wanted.muted != applied.muted) {
+            std::memset(at, 1, channels);
+            send(wanted.muted ? XENSND_OP_MUTE : XENSND_OP_UNMUTE, channels);
+        }
+        applied = wanted;  // a refusal is not retried on every period
+    }
+
     void close_backend_stream() {
         if (opened) (void)request(sndif::make_request(0, XENSND_OP_CLOSE));
         opened = false;
         started = false;
+        ran = false;
         if (buffer) conn->release(std::move(buffer));
         buffer.reset();
     }
@@ -136,6 +196,7 @@ int xen_start(snd_pcm_ioplug_t* io) {
     XenPcm* p = self(io);
     if (int e = p->trigger(XENSND_OP_TRIGGER_START); e < 0) return e;
     p->started = true;
+    p->ran = true;
     std::lock_guard lock(p->m);
     p->running = true;
     p->last_position_at = Clock::now();
@@ -173,6 +234,9 @@ snd_pcm_sframes_t xen_transfer(snd_pcm_ioplug_t* io, const snd_pcm_channel_area_
     if (!p->buffer) return -EBADFD;
     const snd_pcm_uframes_t bsize = io->buffer_size;
     snd_pcm_uframes_t pos = io->appl_ptr % bsize;
+    p->refresh_mix(false);
+    p->apply_mix(static_cast<std::uint32_t>(pos * p->frame_bytes),
+                 std::uint64_t{std::min(size, bsize - pos)} * p->frame_bytes);
     snd_pcm_channel_area_t shared[64];
     const unsigned channels = std::min(io->channels, 64u);
     for (unsigned c = 0; c < channels; ++c) {
@@ -276,9 +340,17 @@ int xen_prepare(snd_pcm_ioplug_t* io) {
     if (int e = p->lost_error()) return e;
     if (!p->buffer) return -EBADFD;
     if (p->started) {
-        // Recovering from an xrun: STOP, and the next start sends START (as Linux).
+        // Recovering from an xrun: STOP first.
         p->started = false;
         if (int e = p->trigger(XENSND_OP_TRIGGER_STOP); e < 0) return e;
+    }
+    if (p->opened && p->ran) {
+        // A prepare restarts ALSA's pointers at 0, so the next data goes to the start of the
+        // buffer; a backend that reads where its position (which went on through the xrun)
+        // points would play it shifted. CLOSE and OPEN again: the backend's position is 0 too.
+        // (Linux only STOPs and STARTs; the spec leaves where a backend reads after START open.)
+        if (int e = p->request(sndif::make_request(0, XENSND_OP_CLOSE)); e < 0) return e;
+        p->opened = false;
     }
     if (!p->opened) {
         sndif::Request req = sndif::make_request(0, XENSND_OP_OPEN);
@@ -290,6 +362,11 @@ int xen_prepare(snd_pcm_ioplug_t* io) {
         req.op.open.period_sz = static_cast<std::uint32_t>(io->period_size * p->frame_bytes);
         if (int e = p->request(req); e < 0) return e;
         p->opened = true;
+        p->ran = false;
+        // A fresh OPEN has the backend's defaults: send the mixer's values before any data.
+        p->applied = StreamMix{};
+        p->refresh_mix(true);
+        p->apply_mix(0, p->buffer->bytes);
         std::lock_guard lock(p->m);
         p->tracker.open(p->direction, p->frame_bytes, io->buffer_size);
     } else {
@@ -536,6 +613,10 @@ int open_xen_pcm(snd_pcm_t** pcmp, const char* name, const PluginParams& params,
     p->direction = type == config::StreamType::Playback ? Direction::Playback : Direction::Capture;
     p->generation = p->conn->generation();
     p->log = p->conn->log().child(s->relative_dir());
+    {
+        std::string ignored;
+        p->mixed = pick_stream(p->conn->config(), PluginParams{}, type, ignored) == s;
+    }
     if (p->generation == 0) {
         why = "vsnd device " + std::to_string(params.device) + " is not connected";
         return -ENODEV;
@@ -553,7 +634,12 @@ int open_xen_pcm(snd_pcm_t** pcmp, const char* name, const PluginParams& params,
     }
     p->io.version = SND_PCM_IOPLUG_VERSION;
     p->io.name = "Xen para-virtual sound";
-    p->io.flags = SND_PCM_IOPLUG_FLAG_BOUNDARY_WA | SND_PCM_IOPLUG_FLAG_MONOTONIC;
+    // No SND_PCM_IOPLUG_FLAG_MONOTONIC: it makes ioplug take the trigger and status
+    // timestamps from CLOCK_MONOTONIC, but ioplug never sets SND_PCM_INFO_MONOTONIC in the
+    // hw_params it reports, so snd_pcm_hw_params_is_monotonic() says "gettimeofday" and
+    // applications (aplay's "underrun!!! (at least N ms long)") subtract a monotonic stamp from
+    // the wall clock. Without the flag every stamp is the wall clock the PCM reports.
+    p->io.flags = SND_PCM_IOPLUG_FLAG_BOUNDARY_WA;
     p->io.poll_fd = p->event_fd;
     p->io.poll_events = POLLIN;
     p->io.mmap_rw = 0;

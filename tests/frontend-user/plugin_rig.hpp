@@ -107,15 +107,26 @@ class PluginRig {
         start_backend(options_.behaviour);
 
         std::ofstream rc(asoundrc_);
+#ifdef XENSND_CTL_XEN_PLUGIN
+        rc << "ctl_type.xen { lib \"" << XENSND_CTL_XEN_PLUGIN << "\" }\n"
+           << "ctl.xentest { type xen device 0 platform loopback }\n";
+#endif
+        // Last: open() adds parameters before the file's final brace.
         rc << "pcm_type.xen { lib \"" << XENSND_PCM_XEN_PLUGIN << "\" }\n"
            << "pcm.xentest { type xen device 0 platform loopback " << options_.pcm_params << " }\n";
         rc.close();
         ::setenv("XENSTORED_PATH", daemon_->xenstore_socket(1).c_str(), 1);
     }
-    ~PluginRig() { stop_backend(); }
+    ~PluginRig() {
+        stop_backend();
+    }
 
-    std::string backend_env() const { return "XENSTORED_PATH=" + daemon_->xenstore_socket(0); }
-    std::string guest_env() const { return "XENSTORED_PATH=" + daemon_->xenstore_socket(1); }
+    std::string backend_env() const {
+        return "XENSTORED_PATH=" + daemon_->xenstore_socket(0);
+    }
+    std::string guest_env() const {
+        return "XENSTORED_PATH=" + daemon_->xenstore_socket(1);
+    }
     std::string alsa_env() const {
         return "ALSA_CONFIG_PATH=/usr/share/alsa/alsa.conf:" + asoundrc_;
     }

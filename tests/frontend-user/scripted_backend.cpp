@@ -10,7 +10,9 @@
 // XENSTORED_PATH must name the backend domain's socket. Files:
 //   --record: the bytes of every WRITE, in order (playback data, for bit-exact checks);
 //   --log:    one line per request ("open 48000 2 2 16384 4096", "write 0 4096", "trigger
-//             start", ...) and per connection ("connected", "disconnected").
+//             start", ...) and per connection ("connected", "disconnected"); how a connection
+//             ended: "frontend Closing" (the state it left Connected for) or "transport
+//             ended" (its channels closed first: it died, or tore down before saying so).
 // Capture data is a pattern: the k-th byte captured since OPEN is (k * 7 + 3) & 0xff.
 //
 // Behaviours: normal, wrong-id, wrong-operation, bad-rsp-prod, bad-evt-prod, backwards, beyond,
@@ -226,6 +228,33 @@ coro::Task<Result<void>> serve(Stream* s) {
                     rsp.resp.hw_param = p;
                     break;
                 }
+                case XENSND_OP_SET_VOLUME:
+                case XENSND_OP_MUTE:
+                case XENSND_OP_UNMUTE: {
+                    // "set-volume -6020 -6020", "mute 1 1": the values the frontend put in
+                    // the buffer, one per channel.
+                    const auto off = std::uint64_t{req.op.rw.offset};
+                    const auto len = std::uint64_t{req.op.rw.length};
+                    std::string line(sndif::operation_name(req.operation));
+                    if (!s->buffer || off + len > s->buffer_sz || len > 256) {
+                        rsp.status = -EINVAL;
+                        note(line + " refused");
+                        break;
+                    }
+                    const auto* base = static_cast<const unsigned char*>(s->buffer->data()) + off;
+                    if (req.operation == XENSND_OP_SET_VOLUME) {
+                        for (std::uint64_t k = 0; k + 4 <= len; k += 4) {
+                            std::int32_t v;
+                            std::memcpy(&v, base + k, 4);
+                            line += " " + std::to_string(v);
+                        }
+                    } else {
+                        for (std::uint64_t k = 0; k < len; ++k)
+                            line += " " + std::to_string(base[k]);
+                    }
+                    note(line);
+                    break;
+                }
                 default:
                     note(std::string(sndif::operation_name(req.operation)));
                     break;
@@ -315,7 +344,10 @@ coro::Task<int> run() {
             auto ended = [](coro::Event* e) -> coro::Task<Result<void>> {
                 co_return co_await e->wait();
             };
-            (void)co_await coro::select(gone(&store, fe_dir), ended(transport_ended));
+            auto why = co_await coro::select(gone(&store, fe_dir), ended(transport_ended));
+            // A frontend that leaves writes Closing first: the tests check it did.
+            if (why.index() == 0 && std::get<0>(why))
+                note("frontend " + std::string(platform::to_string(*std::get<0>(why))));
             for (auto& s : streams)
                 s->done = true;
             scope.cancel();
