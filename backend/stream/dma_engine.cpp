@@ -24,17 +24,81 @@ DmaEngine::DmaEngine(DmaGeometry geometry, const audio::SoftVolume* volume)
 
 void DmaEngine::guest_wrote(std::uint32_t offset, std::uint32_t length) {
     if (length == 0 || g_.direction != audio::Direction::Playback) return;
-    const std::uint64_t size = g_.buffer_bytes;
-    // The guest writes ahead of the position it was told (at most one buffer ahead): its
-    // bytes belong to [played, played + size), whatever it wrote before.
-    const std::uint64_t played = last_position_;
-    std::uint64_t start;
-    if (written_end_ % size == offset && written_end_ >= played)
-        start = written_end_;  // the usual case: right after the previous write
+    // Played in the order written, from where it was written: a guest whose pointers restart
+    // after its xrun (Linux resets them at prepare) is heard as it wrote, not shifted.
+    if (!pending_.empty() && pending_.back().offset + pending_.back().length == offset)
+        pending_.back().length += length;
     else
-        start = played + (offset + size - played % size) % size;
-    const std::uint64_t end = std::min(start + length, played + size);
-    written_end_ = std::max(written_end_, end);
+        pending_.push_back(Segment{offset, length});
+    pending_bytes_ += length;
+    // More than a buffer pending: the guest overwrote what it had not let us play yet (only
+    // a broken or hostile guest does); its oldest bytes are gone. Bounded either way.
+    while (pending_bytes_ > g_.buffer_bytes || pending_.size() > kMaxSegments)
+        drop_pending_front(pending_bytes_ > g_.buffer_bytes ? pending_bytes_ - g_.buffer_bytes
+                                                            : pending_.front().length);
+}
+
+void DmaEngine::drop_pending_front(std::uint64_t bytes) {
+    while (bytes > 0 && !pending_.empty()) {
+        Segment& f = pending_.front();
+        const std::uint32_t n =
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, f.length));
+        f.offset += n;
+        f.length -= n;
+        pending_bytes_ -= n;
+        bytes -= n;
+        if (f.length == 0) pending_.pop_front();
+    }
+}
+
+std::size_t DmaEngine::copy_pending(std::byte* out, std::size_t bytes) const {
+    std::size_t done = 0;
+    for (const Segment& seg : pending_) {
+        if (done == bytes) break;
+        const std::size_t n = std::min<std::size_t>(bytes - done, seg.length);
+        std::memcpy(out + done, g_.buffer + seg.offset, n);
+        done += n;
+    }
+    return done;
+}
+
+void DmaEngine::hand_over(std::uint64_t data_bytes, std::uint64_t silence_bytes) {
+    // Remember what the host holds, most recent last, so STOP can give back what it dropped.
+    while (data_bytes > 0 && !pending_.empty()) {
+        Segment& f = pending_.front();
+        const std::uint32_t n =
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(data_bytes, f.length));
+        if (!handed_.empty() && handed_.back().offset != kSilence &&
+            handed_.back().offset + handed_.back().length == f.offset)
+            handed_.back().length += n;
+        else
+            handed_.push_back(Segment{f.offset, n});
+        handed_bytes_ += n;
+        f.offset += n;
+        f.length -= n;
+        pending_bytes_ -= n;
+        data_bytes -= n;
+        if (f.length == 0) pending_.pop_front();
+    }
+    if (silence_bytes > 0) {
+        if (!handed_.empty() && handed_.back().offset == kSilence)
+            handed_.back().length += static_cast<std::uint32_t>(silence_bytes);
+        else
+            handed_.push_back(Segment{kSilence, static_cast<std::uint32_t>(silence_bytes)});
+        handed_bytes_ += silence_bytes;
+    }
+}
+
+void DmaEngine::forget_heard(std::uint64_t host_holds_bytes) {
+    while (handed_bytes_ > host_holds_bytes && !handed_.empty()) {
+        Segment& f = handed_.front();
+        const std::uint32_t n = static_cast<std::uint32_t>(
+            std::min<std::uint64_t>(handed_bytes_ - host_holds_bytes, f.length));
+        if (f.offset != kSilence) f.offset += n;
+        f.length -= n;
+        handed_bytes_ -= n;
+        if (f.length == 0) handed_.pop_front();
+    }
 }
 
 std::size_t DmaEngine::target_fill(const audio::HostPcm& host) const {
@@ -78,9 +142,7 @@ Result<std::size_t> DmaEngine::transfer(audio::HostPcm& host) {
         return capture(host, std::min(*avail, host_buffer));
     auto delay = host.delay();
     if (!delay) return Err(delay.error());
-    const std::uint64_t consumed = moved_ * g_.frame_bytes;
-    const std::uint64_t written =
-        written_end_ > consumed ? (written_end_ - consumed) / g_.frame_bytes : 0;
+    const std::uint64_t written = pending_bytes_ / g_.frame_bytes;
     const std::size_t target = target_fill(host);
     std::size_t want = *delay < target ? target - *delay : 0;
     want = static_cast<std::size_t>(std::min<std::uint64_t>(want, written));
@@ -94,29 +156,29 @@ Result<std::size_t> DmaEngine::transfer(audio::HostPcm& host) {
 
 Result<std::size_t> DmaEngine::play(audio::HostPcm& host, std::size_t frames) {
     const std::uint32_t fb = g_.frame_bytes;
-    const std::size_t ring_frames = g_.buffer_bytes / fb;
     std::size_t done = 0;
     while (done < frames) {
-        const std::uint64_t consumed = moved_ * fb;
-        const std::size_t ring_at = static_cast<std::size_t>(moved_ % ring_frames);
-        const std::size_t chunk =
-            std::min({frames - done, scratch_.size() / fb, ring_frames - ring_at});
+        const std::size_t chunk = std::min(frames - done, scratch_.size() / fb);
         const std::size_t data =
-            written_end_ > consumed ? std::min<std::uint64_t>(chunk, (written_end_ - consumed) / fb)
-                                    : 0;
+            std::min<std::uint64_t>(chunk, pending_bytes_ / fb);  // whole frames written
         std::span<std::byte> out(scratch_.data(), chunk * fb);
-        std::memcpy(out.data(), g_.buffer + ring_at * fb, data * fb);
+        copy_pending(out.data(), data * fb);
         audio::fill_silence(out.subspan(data * fb), g_.format);
         volume_->apply(out);
         auto taken = host.write(out);
         if (!taken) return Err(taken.error());
         const std::size_t n = std::min(*taken, chunk);
+        const std::size_t used = std::min(n, data);
+        hand_over(std::uint64_t{used} * fb, std::uint64_t{n - used} * fb);
         moved_ += n;
         frames_ += n;
-        if (n > data) underrun_frames_ += n - data;
+        underrun_frames_ += n - used;
         done += n;
         if (n < chunk) break;
     }
+    // The host holds at most its buffer: older hand-overs were heard.
+    auto delay = host.delay();
+    forget_heard(std::uint64_t{delay ? *delay : 0} * fb);
     return done;
 }
 
@@ -148,14 +210,48 @@ Result<void> DmaEngine::start(audio::HostPcm& host) {
     return host.start();
 }
 
-Result<void> DmaEngine::stop(audio::HostPcm& host) {
+Result<void> DmaEngine::stop(audio::HostPcm& host, StopKind kind) {
     if (g_.direction == audio::Direction::Playback) {
         auto delay = host.delay();
         const std::uint64_t held = delay ? std::min<std::uint64_t>(*delay, moved_) : 0;
-        // What the host drops was never heard: it is played from the buffer after START.
-        moved_ = std::max(moved_ - held, last_position_ / g_.frame_bytes);
+        // What the host drops was never heard: the position goes on from what was.
+        const std::uint64_t back =
+            moved_ - std::max(moved_ - held, last_position_ / g_.frame_bytes);
+        if (kind == StopKind::Hold) {
+            give_back(back * g_.frame_bytes);
+        } else {
+            pending_.clear();
+            pending_bytes_ = 0;
+            handed_.clear();
+            handed_bytes_ = 0;
+        }
+        moved_ -= back;
     }
     return host.stop();
+}
+
+void DmaEngine::give_back(std::uint64_t bytes) {
+    while (bytes > 0 && !handed_.empty()) {
+        Segment& last = handed_.back();
+        const std::uint32_t n =
+            static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, last.length));
+        if (last.offset != kSilence) {  // silence is not the guest's: nothing to replay
+            const std::uint32_t at = last.offset + last.length - n;
+            if (!pending_.empty() && at + n == pending_.front().offset) {
+                pending_.front().offset = at;
+                pending_.front().length += n;
+            } else {
+                pending_.push_front(Segment{at, n});
+            }
+            pending_bytes_ += n;
+        }
+        last.length -= n;
+        handed_bytes_ -= n;
+        bytes -= n;
+        if (last.length == 0) handed_.pop_back();
+    }
+    handed_.clear();
+    handed_bytes_ = 0;
 }
 
 Result<std::uint64_t> DmaEngine::position(audio::HostPcm& host) {

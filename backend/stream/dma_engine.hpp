@@ -2,10 +2,10 @@
 // card's DMA engine does, one synchronous step at a time (the StreamServer's pump awaits the
 // host between steps; tests and the fuzzer call the steps directly).
 //
-// Playback hands the host only what the guest has written (WRITE), up to a target fill; it
-// never reads ahead of the guest, so a guest that keeps only a little written ahead loses
-// nothing. Only when the guest has nothing more and the host would run dry before the next
-// wake-up does the engine hand silence (counted as underrun frames, never stale samples): the
+// Playback hands the host only what the guest has written (WRITE, in the order written), up
+// to a target fill; it never reads ahead of the guest, so a guest that keeps only a little written
+// ahead loses nothing. Only when the guest has nothing more and the host would run dry before the
+// next wake-up does the engine hand silence (counted as underrun frames, never stale samples): the
 // device clock, and so CUR_POS, goes on through a real underrun as DMA does, and the guest's
 // ALSA sees its position pass what it wrote (its xrun). Capture writes the buffer at
 // position % buffer_sz; READ only tells the guest to look.
@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 #include "backend/audio/host_pcm.hpp"
@@ -42,9 +43,10 @@ class DmaEngine {
     const DmaGeometry& geometry() const { return g_; }
 
     // Playback: the guest wrote [offset, offset + length) of the buffer (range checked by the
-    // caller). A write right after the previous one extends what is playable; any other write
-    // is placed within one buffer after the last position reported (where the guest's own
-    // pointer can be). Bytes already consumed stay consumed (they were heard as silence).
+    // caller). Written bytes are played in the order of the WRITEs, each from its offset, as
+    // the deployed backend (snd_be) does: Linux restarts its pointers at prepare after an
+    // xrun, so reading at position % buffer_sz would play its data shifted. More than a
+    // buffer pending (a guest overwriting what it had not let us play) drops the oldest.
     void guest_wrote(std::uint32_t offset, std::uint32_t length);
 
     // What the pump waits for (HostPcm::wait_avail) before the next transfer(): playback wakes
@@ -61,9 +63,11 @@ class DmaEngine {
 
     // START/RESUME after a stop: playback first hands the host what it should hold.
     Result<void> start(audio::HostPcm& host);
-    // STOP (or a pause the host cannot do): the host drops what it holds; playback takes back
-    // what was handed over but not heard, so a later START plays it from the buffer again.
-    Result<void> stop(audio::HostPcm& host);
+    // STOP drops what the guest wrote and was not heard, as ALSA's drop and xrun do (the
+    // guest prepares and writes afresh, Linux from the start of its buffer). A pause the host
+    // cannot do holds it instead: what the host dropped is played after START.
+    enum class StopKind { Drop, Hold };
+    Result<void> stop(audio::HostPcm& host, StopKind kind = StopKind::Drop);
 
     // The stream position in bytes (monotonic).
     Result<std::uint64_t> position(audio::HostPcm& host);
@@ -80,8 +84,25 @@ class DmaEngine {
 
     DmaGeometry g_;
     const audio::SoftVolume* volume_;
+    // Playback: what the guest wrote and the host has not had yet, in the order written
+    // (byte ranges of the buffer), and what the host was handed lately (kSilence: silence).
+    struct Segment {
+        std::uint32_t offset;
+        std::uint32_t length;
+    };
+    static constexpr std::uint32_t kSilence = 0xffffffff;
+    static constexpr std::size_t kMaxSegments = 1024;
+    void drop_pending_front(std::uint64_t bytes);
+    std::size_t copy_pending(std::byte* out, std::size_t bytes) const;
+    void hand_over(std::uint64_t data_bytes, std::uint64_t silence_bytes);
+    void forget_heard(std::uint64_t host_holds_bytes);
+    void give_back(std::uint64_t bytes);
+    std::deque<Segment> pending_;
+    std::uint64_t pending_bytes_ = 0;
+    std::deque<Segment> handed_;
+    std::uint64_t handed_bytes_ = 0;
+
     std::uint64_t moved_ = 0;          // frames handed to the host / captured from it
-    std::uint64_t written_end_ = 0;    // playback: absolute byte up to which the guest wrote
     std::uint64_t last_position_ = 0;  // bytes, what position() said last
     std::uint64_t frames_ = 0;
     std::uint64_t underrun_frames_ = 0;

@@ -4,9 +4,37 @@
 #include <optional>
 
 #include "backend/stream/stream_state.hpp"
+#include "core/log/log.hpp"
+#include "core/protocol/sndif_wire.hpp"
 #include "coro/spawn.hpp"
 
 namespace xensnd::backend::stream {
+
+namespace {
+
+// "TRIGGER START -> 0", "WRITE 4096+4096 -> 0": what --log-level debug shows per request, to
+// follow a peer's sequence (the Linux frontend's under emulation, say) from the log alone.
+std::string describe(const sndif::Request& req, const Handled& h) {
+    const std::string_view op = sndif::operation_name(req.operation);
+    switch (req.operation) {
+        case XENSND_OP_WRITE:
+        case XENSND_OP_READ:
+            return fmt::format("{} {}+{} -> {}", op, req.op.rw.offset, req.op.rw.length,
+                               h.response.status);
+        case XENSND_OP_TRIGGER:
+            return fmt::format("{} {} -> {}", op, sndif::trigger_name(req.op.trigger.type),
+                               h.response.status);
+        case XENSND_OP_OPEN:
+            return fmt::format("{} format {} rate {} channels {} buffer {} period {} -> {}", op,
+                               req.op.open.pcm_format, req.op.open.pcm_rate,
+                               req.op.open.pcm_channels, req.op.open.buffer_sz,
+                               req.op.open.period_sz, h.response.status);
+        default:
+            return fmt::format("{} id {} -> {}", op, req.id, h.response.status);
+    }
+}
+
+}  // namespace
 
 struct StreamServer::Impl {
     Impl(session::BackendSession& s, StreamEnv e) : session(&s), env(std::move(e)), state(env) {}
@@ -112,6 +140,7 @@ coro::Task<Result<void>> StreamServer::run() {
             if (op == XENSND_OP_OPEN || op == XENSND_OP_CLOSE || op == XENSND_OP_TRIGGER)
                 co_await s.stop_pump();
             Handled h = s.state.handle(batch[i]);
+            if (log::enabled(log::Level::Debug)) s.env.log.debug("{}", describe(batch[i], h));
             if (h.drop_events) s.session->drop_pending_events();
             pump_changed = pump_changed || h.pump_changed;
             if (auto r = s.session->respond(h.response); !r) {

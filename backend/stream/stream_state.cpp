@@ -316,7 +316,8 @@ Result<void> StreamState::trigger(std::uint8_t type, std::string* why) {
             if (run_ != RunState::Running) return ok();
             if (auto r = o.host->pause(true); !r) {
                 // A device that cannot pause is stopped; RESUME starts it from the position.
-                if (auto s = o.engine->stop(*o.host); !s) return host_failed(s.error());
+                if (auto s = o.engine->stop(*o.host, DmaEngine::StopKind::Hold); !s)
+                    return host_failed(s.error());
                 o.pause_emulated = true;
             }
             run_ = RunState::Paused;

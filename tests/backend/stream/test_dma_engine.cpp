@@ -181,7 +181,7 @@ TEST_CASE("playback: a late guest is heard as silence, counted, never stale samp
         if (p.host.heard[i] != stream_byte(i)) FAIL("byte ", i, " after recovery");
 }
 
-TEST_CASE("playback: STOP drops what the host held; START replays it; position never moves back") {
+TEST_CASE("playback: a pause the host cannot do holds what the host dropped; START replays it") {
     Playback p(16384, 512, 1024);
     p.guest_write(16384);
     REQUIRE(p.engine.start(p.host).ok());
@@ -191,7 +191,7 @@ TEST_CASE("playback: STOP drops what the host held; START replays it; position n
         p.guest_write(p.guest_space());
     }
     const auto at_stop = p.position();
-    REQUIRE(p.engine.stop(p.host).ok());
+    REQUIRE(p.engine.stop(p.host, DmaEngine::StopKind::Hold).ok());
     CHECK(p.position() == at_stop);
     REQUIRE(p.engine.start(p.host).ok());
     CHECK(p.position() == at_stop);
@@ -203,6 +203,38 @@ TEST_CASE("playback: STOP drops what the host held; START replays it; position n
     CHECK(p.position() > at_stop + 16384);
     for (std::size_t i = 0; i < p.host.heard.size(); ++i)
         if (p.host.heard[i] != stream_byte(i)) FAIL("byte ", i, " differs after restart");
+}
+
+TEST_CASE("playback: after STOP the guest is heard from where it writes (Linux restarts at 0)") {
+    // An xrun or drop in the guest is STOP; its prepare then sets Linux's pointers back to
+    // the start of its buffer while the backend's position runs on. What it had written and
+    // was not heard is dropped (as ALSA drops it); what it writes next is heard in order,
+    // not what lies at position % buffer_sz.
+    Playback p(16384, 512, 1024);
+    p.guest_write(16384);
+    REQUIRE(p.engine.start(p.host).ok());
+    for (int i = 0; i < 13; ++i) {
+        p.round();
+        p.position();
+        p.guest_write(p.guest_space());
+    }
+    REQUIRE(p.engine.stop(p.host).ok());
+    const std::uint64_t at_stop = p.position();
+    REQUIRE(at_stop % 16384 != 0);  // else this would not tell the two apart
+    CHECK(at_stop == p.host.heard.size());
+    auto marker = [](std::size_t j) { return std::byte((j * 29 + 11) % 241); };
+    for (std::size_t j = 0; j < 8192; ++j)
+        p.buffer[j] = marker(j);
+    p.engine.guest_wrote(0, 8192);
+    REQUIRE(p.engine.start(p.host).ok());
+    for (int i = 0; i < 40; ++i)
+        p.round();
+    REQUIRE(p.host.heard.size() >= at_stop + 8192);
+    for (std::size_t i = 0; i < at_stop; ++i)
+        if (p.host.heard[i] != stream_byte(i)) FAIL("byte ", i, " before STOP differs");
+    for (std::size_t j = 0; j < 8192; ++j)
+        if (p.host.heard[at_stop + j] != marker(j)) FAIL("byte ", j, " after prepare differs");
+    CHECK(p.position() >= at_stop + 8192);
 }
 
 TEST_CASE("playback: volume and mute are applied to what the host gets, not the guest buffer") {
