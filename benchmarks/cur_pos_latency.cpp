@@ -39,6 +39,7 @@ struct Options {
     int iterations = 100'000;
     int warmup = 2'000;
     int gap_us = 20;
+    bool sleep = false;  // the producer sleeps through the gap (a stream's cadence): idle CPUs
     std::string json;
     std::string loopback_bin = XENSND_LOOPBACK_BIN;
 };
@@ -49,7 +50,12 @@ std::int64_t now_ns() {
     return ts.tv_sec * 1'000'000'000LL + ts.tv_nsec;
 }
 
-void spin_for_us(int us) {
+void spin_for_us(int us, bool sleep) {
+    if (sleep) {
+        timespec ts{us / 1'000'000, (us % 1'000'000) * 1000L};
+        ::nanosleep(&ts, nullptr);
+        return;
+    }
     std::int64_t until = now_ns() + us * 1000LL;
     while (now_ns() < until) {
     }
@@ -89,7 +95,7 @@ std::vector<std::int64_t> floor_consumer(int ping, int ack, Shared* sh, const Op
 void floor_producer(int ping, int ack, Shared* sh, const Options& o) {
     std::uint64_t v, one = 1;
     for (int i = 0; i < o.warmup + o.iterations; ++i) {
-        spin_for_us(o.gap_us);
+        spin_for_us(o.gap_us, o.sleep);
         sh->stamp.store(now_ns(), std::memory_order_release);
         if (::write(ping, &one, sizeof one) != sizeof one) std::abort();
         if (::read(ack, &v, sizeof v) != sizeof v) std::abort();
@@ -165,7 +171,7 @@ void backend(const platform::LoopbackDomain& dom, int control, Shared* sh, const
                                      *end->event_channel);
         auto task = [&]() -> Task<void> {
             for (int i = 0; i < o.warmup + o.iterations; ++i) {
-                spin_for_us(o.gap_us);
+                spin_for_us(o.gap_us, o.sleep);
                 sh->stamp.store(now_ns(), std::memory_order_release);
                 if (auto r = back.post_cur_pos(static_cast<std::uint64_t>(i + 1) * 4); !r)
                     die("post_cur_pos", r.error());
@@ -208,11 +214,12 @@ Percentiles run_cur_pos(bool cross_process, const loopback::DaemonProcess& daemo
 
 void usage() {
     std::printf(
-        "usage: cur_pos_latency [--iterations N] [--warmup N] [--gap-us N] [--json FILE]\n"
-        "                       [--loopback-bin PATH]\n"
+        "usage: cur_pos_latency [--iterations N] [--warmup N] [--gap-us N] [--sleep]\n"
+        "                       [--json FILE] [--loopback-bin PATH]\n"
         "  CUR_POS one-way latency (backend post -> frontend task resumed with the event)\n"
         "  through the sndif session type on the loopback platform, beside the eventfd\n"
-        "  blocking-read floor, across processes and across threads.\n");
+        "  blocking-read floor, across processes and across threads. --sleep: the producer\n"
+        "  sleeps through the gap instead of spinning (a stream's cadence: CPUs go idle).\n");
 }
 
 }  // namespace
@@ -234,6 +241,8 @@ int main(int argc, char** argv) {
             o.warmup = std::atoi(next());
         else if (a == "--gap-us")
             o.gap_us = std::atoi(next());
+        else if (a == "--sleep")
+            o.sleep = true;
         else if (a == "--json")
             o.json = next();
         else if (a == "--loopback-bin")
@@ -260,8 +269,9 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "cur_pos_latency: loopback daemon: %s\n", why.c_str());
         return 1;
     }
-    std::printf("CUR_POS latency: %d events after %d warm-up, %d us apart, loopback platform\n",
-                o.iterations, o.warmup, o.gap_us);
+    std::printf(
+        "CUR_POS latency: %d events after %d warm-up, %d us apart (%s), loopback platform\n",
+        o.iterations, o.warmup, o.gap_us, o.sleep ? "sleeping" : "busy-waiting");
     bench::print_header();
     std::string json = "{";
     bool met = true;

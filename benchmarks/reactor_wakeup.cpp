@@ -29,7 +29,8 @@ namespace {
 struct Options {
     int iterations = 100'000;
     int warmup = 2'000;
-    int gap_us = 20;  // the consumer is asleep again before the next signal
+    int gap_us = 20;     // the consumer is asleep again before the next signal
+    bool sleep = false;  // the producer sleeps through the gap: both CPUs may go idle
     std::string json;
 };
 
@@ -56,10 +57,14 @@ struct Link {
     }
 };
 
-void produce(const Link& l, int total, int gap_us) {
+void produce(const Link& l, int total, int gap_us, bool sleep) {
     std::uint64_t one = 1, v;
     for (int i = 0; i < total; ++i) {
-        std::int64_t until = now_ns() + gap_us * 1000LL;
+        if (sleep) {
+            timespec ts{gap_us / 1'000'000, (gap_us % 1'000'000) * 1000L};
+            ::nanosleep(&ts, nullptr);
+        }
+        std::int64_t until = now_ns() + (sleep ? 0 : gap_us * 1000LL);
         while (now_ns() < until) {
         }
         l.shared->stamp.store(now_ns(), std::memory_order_release);
@@ -126,14 +131,14 @@ Percentiles run(Consumer kind, bool cross_process, const Options& o, Reactor* re
     if (cross_process) {
         pid_t pid = ::fork();
         if (pid == 0) {
-            produce(l, total, o.gap_us);
+            produce(l, total, o.gap_us, o.sleep);
             ::_exit(0);
         }
         samples = consume(l, kind, o, reactor);
         int status;
         ::waitpid(pid, &status, 0);
     } else {
-        std::thread producer([&] { produce(l, total, o.gap_us); });
+        std::thread producer([&] { produce(l, total, o.gap_us, o.sleep); });
         samples = consume(l, kind, o, reactor);
         producer.join();
     }
@@ -142,7 +147,8 @@ Percentiles run(Consumer kind, bool cross_process, const Options& o, Reactor* re
 
 void usage() {
     std::printf(
-        "usage: reactor_wakeup [--iterations N] [--warmup N] [--gap-us N] [--json FILE]\n"
+        "usage: reactor_wakeup [--iterations N] [--warmup N] [--gap-us N] [--sleep] [--json FILE]\n"
+        "  --sleep: the producer sleeps through the gap (a stream's cadence) instead of spinning\n"
         "  Measures eventfd wake-up latency: blocking read(2) (the floor) vs a task on the\n"
         "  io_uring reactor, across threads and across processes.\n");
 }
@@ -166,6 +172,8 @@ int main(int argc, char** argv) {
             o.warmup = std::atoi(next());
         else if (a == "--gap-us")
             o.gap_us = std::atoi(next());
+        else if (a == "--sleep")
+            o.sleep = true;
         else if (a == "--json")
             o.json = next();
         else if (a == "--help" || a == "-h") {
