@@ -14,6 +14,12 @@ packages=(
     # tests and demo: stock XenStore tools against the loopback daemon, stock ALSA tools
     xenstore-utils alsa-utils python3
 )
+# --xen: also what tests/xen boots under QEMU (scripts/test_xen.sh): Debian's Xen, kernel,
+# QEMU and busybox for the images.
+if [ "${1:-}" = "--xen" ]; then
+    packages+=(qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 xen-utils-common
+               linux-image-amd64 busybox-static cpio)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
