@@ -27,9 +27,11 @@ run_tree() {
 scripts/build.sh build -Dunit_tests=false
 run_tree build
 
-scripts/build.sh build-asan -Dbuildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+# -g1: line tables only (file:line in sanitizer reports), cheaper to build than full -g.
+scripts/build.sh build-asan -Dbuildtype=debug -Dcpp_args=-g1 -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dbenchmarks=false
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    run_tree build-asan --no-suite benchmark
+    run_tree build-asan
 
 scripts/build.sh build-tsan -Dparts=coro -Dbuildtype=debug -Db_sanitize=thread
 # gcc 12's TSan cannot map its shadow memory with the high mmap entropy of recent kernels;
