@@ -38,17 +38,23 @@ void DmaEngine::guest_wrote(std::uint32_t offset, std::uint32_t length) {
                                                             : pending_.front().length);
 }
 
-void DmaEngine::drop_pending_front(std::uint64_t bytes) {
+template <class Taken>
+void DmaEngine::take_pending_front(std::uint64_t bytes, Taken&& taken) {
     while (bytes > 0 && !pending_.empty()) {
         Segment& f = pending_.front();
         const std::uint32_t n =
             static_cast<std::uint32_t>(std::min<std::uint64_t>(bytes, f.length));
+        taken(Segment{f.offset, n});
         f.offset += n;
         f.length -= n;
         pending_bytes_ -= n;
         bytes -= n;
         if (f.length == 0) pending_.pop_front();
     }
+}
+
+void DmaEngine::drop_pending_front(std::uint64_t bytes) {
+    take_pending_front(bytes, [](Segment) {});
 }
 
 std::size_t DmaEngine::copy_pending(std::byte* out, std::size_t bytes) const {
@@ -64,22 +70,14 @@ std::size_t DmaEngine::copy_pending(std::byte* out, std::size_t bytes) const {
 
 void DmaEngine::hand_over(std::uint64_t data_bytes, std::uint64_t silence_bytes) {
     // Remember what the host holds, most recent last, so STOP can give back what it dropped.
-    while (data_bytes > 0 && !pending_.empty()) {
-        Segment& f = pending_.front();
-        const std::uint32_t n =
-            static_cast<std::uint32_t>(std::min<std::uint64_t>(data_bytes, f.length));
+    take_pending_front(data_bytes, [this](Segment piece) {
         if (!handed_.empty() && handed_.back().offset != kSilence &&
-            handed_.back().offset + handed_.back().length == f.offset)
-            handed_.back().length += n;
+            handed_.back().offset + handed_.back().length == piece.offset)
+            handed_.back().length += piece.length;
         else
-            handed_.push_back(Segment{f.offset, n});
-        handed_bytes_ += n;
-        f.offset += n;
-        f.length -= n;
-        pending_bytes_ -= n;
-        data_bytes -= n;
-        if (f.length == 0) pending_.pop_front();
-    }
+            handed_.push_back(piece);
+        handed_bytes_ += piece.length;
+    });
     if (silence_bytes > 0) {
         if (!handed_.empty() && handed_.back().offset == kSilence)
             handed_.back().length += static_cast<std::uint32_t>(silence_bytes);
@@ -151,7 +149,10 @@ Result<std::size_t> DmaEngine::transfer(audio::HostPcm& host) {
     // passes what it wrote, which its ALSA reports as an xrun).
     if (want == written && *delay + want <= low_water_frames(host))
         want = std::max(want, step_frames(host) - std::min(*delay, step_frames(host)));
-    return play(host, std::min(*avail, want));
+    auto played = play(host, std::min(*avail, want));
+    // The host holds what it held plus what it just took: older hand-overs were heard.
+    if (played) forget_heard((std::uint64_t{*delay} + *played) * g_.frame_bytes);
+    return played;
 }
 
 Result<std::size_t> DmaEngine::play(audio::HostPcm& host, std::size_t frames) {
@@ -176,9 +177,6 @@ Result<std::size_t> DmaEngine::play(audio::HostPcm& host, std::size_t frames) {
         done += n;
         if (n < chunk) break;
     }
-    // The host holds at most its buffer: older hand-overs were heard.
-    auto delay = host.delay();
-    forget_heard(std::uint64_t{delay ? *delay : 0} * fb);
     return done;
 }
 

@@ -92,6 +92,9 @@ class DmaEngine {
     };
     static constexpr std::uint32_t kSilence = 0xffffffff;
     static constexpr std::size_t kMaxSegments = 1024;
+    // Takes `bytes` from the front of pending_, handing each piece to `taken`.
+    template <class Taken>
+    void take_pending_front(std::uint64_t bytes, Taken&& taken);
     void drop_pending_front(std::uint64_t bytes);
     std::size_t copy_pending(std::byte* out, std::size_t bytes) const;
     void hand_over(std::uint64_t data_bytes, std::uint64_t silence_bytes);
